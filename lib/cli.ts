@@ -1,0 +1,95 @@
+#!/usr/bin/env node
+/**
+ * The `barewire` command: `barewire <protocol> <verb> [flags]`, as
+ * shared/INTEROP.md fixes it. Each protocol's verbs live in
+ * lib/<protocol>/cli.ts and load only when called.
+ *
+ * In a checkout: `node --import tsx lib/cli.ts ...` (or `npx tsx lib/cli.ts ...`).
+ * Installed: `barewire ...`.
+ */
+import { CliError, UsageError, parseVerbArgs, type ProtocolCommand } from './cli/command.js';
+
+interface Entry {
+  summary: string;
+  load(): Promise<ProtocolCommand>;
+}
+
+/** Each protocol adds its line here when its verbs land. */
+const protocols: Record<string, Entry> = {};
+
+function mainHelp(): string {
+  const names = Object.keys(protocols);
+  const width = Math.max(8, ...names.map((n) => n.length));
+  const rows = names.map((n) => `  ${n.padEnd(width)}  ${protocols[n].summary}`);
+  return [
+    'usage: barewire <protocol> <verb> [flags]',
+    '',
+    'Minimal, zero-dependency implementations of five ways servers talk.',
+    '',
+    'protocols:',
+    ...(rows.length ? rows : ['  (none yet)']),
+    '',
+    'Every level takes --help. Errors are one line on stderr; --debug adds the stack.',
+  ].join('\n');
+}
+
+function protocolHelp(name: string, cmd: ProtocolCommand): string {
+  const verbs = Object.keys(cmd.verbs);
+  const width = Math.max(8, ...verbs.map((v) => v.length));
+  return [
+    `usage: barewire ${name} <verb> [flags]`,
+    '',
+    cmd.summary,
+    '',
+    'verbs:',
+    ...verbs.map((v) => `  ${v.padEnd(width)}  ${cmd.verbs[v].summary}`),
+    '',
+    `barewire ${name} <verb> --help shows a verb's flags.`,
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const debug = argv.includes('--debug');
+  try {
+    const [name, verbName, ...rest] = argv;
+    if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+      process.stdout.write(mainHelp() + '\n');
+      return name === undefined ? 2 : 0;
+    }
+    const entry = protocols[name];
+    if (!entry) throw new UsageError(`unknown protocol ${JSON.stringify(name)}; try barewire --help`);
+    const cmd = await entry.load();
+    if (verbName === undefined || verbName === '--help' || verbName === '-h') {
+      process.stdout.write(protocolHelp(name, cmd) + '\n');
+      return verbName === undefined ? 2 : 0;
+    }
+    const verb = cmd.verbs[verbName];
+    if (!verb) throw new UsageError(`unknown verb ${JSON.stringify(verbName)} for ${name}; try barewire ${name} --help`);
+    if (rest.includes('--help') && !rest.slice(0, rest.indexOf('--help')).includes('--')) {
+      process.stdout.write(verb.usage.trimEnd() + '\n');
+      return 0;
+    }
+    return await verb.run(parseVerbArgs(verb, rest));
+  } catch (err) {
+    const e = err as Error;
+    const reason = (e?.message ?? String(err)).split('\n')[0];
+    process.stderr.write(`barewire: ${reason}\n`);
+    if (debug && e?.stack) process.stderr.write(e.stack + '\n');
+    if (err instanceof UsageError || err instanceof CliError) return err.exitCode;
+    return 1;
+  }
+}
+
+// Run when executed directly (node lib/cli.ts, node dist/cli.js, the bin link).
+const invoked = process.argv[1] ?? '';
+if (/(?:^|[\\/])(?:cli\.[jt]s|barewire)$/.test(invoked)) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err) => {
+      process.stderr.write(`barewire: ${(err as Error).message}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
