@@ -7,15 +7,26 @@
  * In a checkout: `node --import tsx lib/cli.ts ...` (or `npx tsx lib/cli.ts ...`).
  * Installed: `barewire ...`.
  */
-import { CliError, UsageError, parseVerbArgs, type ProtocolCommand } from './cli/command.js';
+import { CliError, UsageError, parseVerbArgs, type ProtocolCommand, type Verb } from './cli/command.js';
 
 interface Entry {
   summary: string;
   load(): Promise<ProtocolCommand>;
 }
 
+interface TopEntry {
+  summary: string;
+  load(): Promise<Verb>;
+}
+
+/** Commands that are not a protocol: `barewire tour`, `barewire playground`. */
+const commands: Record<string, TopEntry> = {
+};
+
 /** Each protocol adds its line here when its verbs land. */
-const protocols: Record<string, Entry> = {};
+const protocols: Record<string, Entry> = {
+  stdio: { summary: 'JSON-RPC 2.0 over stdin/stdout (NDJSON as MCP, Content-Length as LSP)', load: async () => (await import('./stdio/cli.js')).command },
+};
 
 function mainHelp(): string {
   const names = Object.keys(protocols);
@@ -28,6 +39,7 @@ function mainHelp(): string {
     '',
     'protocols:',
     ...(rows.length ? rows : ['  (none yet)']),
+    ...(Object.keys(commands).length ? ['', 'commands:', ...Object.keys(commands).map((n) => `  ${n.padEnd(width)}  ${commands[n].summary}`)] : []),
     '',
     'Every level takes --help. Errors are one line on stderr; --debug adds the stack.',
   ].join('\n');
@@ -55,6 +67,16 @@ export async function main(argv: string[]): Promise<number> {
     if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
       process.stdout.write(mainHelp() + '\n');
       return name === undefined ? 2 : 0;
+    }
+    const top = commands[name];
+    if (top) {
+      const verb = await top.load();
+      const all = [verbName, ...rest].filter((a): a is string => a !== undefined);
+      if (all.includes('--help') || all.includes('-h')) {
+        process.stdout.write(verb.usage.trimEnd() + '\n');
+        return 0;
+      }
+      return await verb.run(parseVerbArgs(verb, all));
     }
     const entry = protocols[name];
     if (!entry) throw new UsageError(`unknown protocol ${JSON.stringify(name)}; try barewire --help`);
