@@ -7,7 +7,7 @@
  * In a checkout: `node --import tsx lib/cli.ts ...` (or `npx tsx lib/cli.ts ...`).
  * Installed: `barewire ...`.
  */
-import { CliError, UsageError, parseVerbArgs, type ProtocolCommand, type Verb } from './cli/command.js';
+import { CliError, UsageError, armSignals, parseVerbArgs, type ProtocolCommand, type Verb } from './cli/command.js';
 
 interface Entry {
   summary: string;
@@ -25,6 +25,7 @@ const commands: Record<string, TopEntry> = {
 
 /** Each protocol adds its line here when its verbs land. */
 const protocols: Record<string, Entry> = {
+  http: { summary: 'HTTP API (RFC 9110, RFC 9111, RFC 9457)', load: async () => (await import('./http/cli.js')).command },
   stdio: { summary: 'JSON-RPC 2.0 over stdin/stdout (NDJSON as MCP, Content-Length as LSP)', load: async () => (await import('./stdio/cli.js')).command },
 };
 
@@ -76,6 +77,7 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(verb.usage.trimEnd() + '\n');
         return 0;
       }
+      if (name === 'playground') armSignals();
       return await verb.run(parseVerbArgs(verb, all));
     }
     const entry = protocols[name];
@@ -91,6 +93,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(verb.usage.trimEnd() + '\n');
       return 0;
     }
+    if (verbName === 'serve') armSignals();
     return await verb.run(parseVerbArgs(verb, rest));
   } catch (err) {
     const e = err as Error;

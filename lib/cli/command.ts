@@ -95,9 +95,34 @@ export function headerFlags(args: ParsedArgs, name = 'header'): Record<string, s
   return headers;
 }
 
+let armed = false;
+let received: NodeJS.Signals | undefined;
+
+/**
+ * Catch SIGINT and SIGTERM from now on, before a `serve` verb prints its
+ * `listening on` line: a peer may signal as soon as it reads that line, and a
+ * signal that arrived before untilSignal() was called must still shut the
+ * server down gracefully (exit 0), not kill it. A second signal exits at once.
+ * The dispatcher arms this for `serve` verbs and the playground.
+ */
+export function armSignals(): void {
+  if (armed) return;
+  armed = true;
+  const record = (sig: NodeJS.Signals) => {
+    if (received !== undefined) process.exit(1);
+    received = sig;
+  };
+  process.on('SIGINT', record);
+  process.on('SIGTERM', record);
+}
+
 /** Resolve on the first SIGINT or SIGTERM (for `serve` verbs), with the signal's name. */
 export function untilSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
+    if (received !== undefined) {
+      resolve(received);
+      return;
+    }
     const on = (sig: NodeJS.Signals) => {
       process.off('SIGINT', on);
       process.off('SIGTERM', on);
