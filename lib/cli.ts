@@ -21,6 +21,7 @@ interface TopEntry {
 
 /** Commands that are not a protocol: `barewire tour`, `barewire playground`. */
 const commands: Record<string, TopEntry> = {
+  playground: { summary: 'a page in your browser: WebSocket, SSE and HTTP side by side', load: async () => (await import('./playground/cli.js')).verb },
 };
 
 /** Each protocol adds its line here when its verbs land. */
@@ -28,6 +29,7 @@ const protocols: Record<string, Entry> = {
   ws: { summary: 'WebSocket (RFC 6455, RFC 7692)', load: async () => (await import('./websocket/cli.js')).command },
   protobuf: { summary: 'protobuf-lite: proto3 wire format, .proto files, proto3 JSON', load: async () => (await import('./protobuf/cli.js')).command },
   http: { summary: 'HTTP API (RFC 9110, RFC 9111, RFC 9457)', load: async () => (await import('./http/cli.js')).command },
+  sse: { summary: 'Server-Sent Events (WHATWG HTML, "Server-sent events")', load: async () => (await import('./sse/cli.js')).command },
   stdio: { summary: 'JSON-RPC 2.0 over stdin/stdout (NDJSON as MCP, Content-Length as LSP)', load: async () => (await import('./stdio/cli.js')).command },
 };
 
