@@ -21,6 +21,7 @@ interface TopEntry {
 
 /** Commands that are not a protocol: `barewire tour`, `barewire playground`. */
 const commands: Record<string, TopEntry> = {
+  tour: { summary: 'all five protocols on the wire, drawn and measured side by side', load: async () => (await import('./tour/cli.js')).verb },
   playground: { summary: 'a page in your browser: WebSocket, SSE and HTTP side by side', load: async () => (await import('./playground/cli.js')).verb },
 };
 
@@ -28,6 +29,7 @@ const commands: Record<string, TopEntry> = {
 const protocols: Record<string, Entry> = {
   ws: { summary: 'WebSocket (RFC 6455, RFC 7692)', load: async () => (await import('./websocket/cli.js')).command },
   protobuf: { summary: 'protobuf-lite: proto3 wire format, .proto files, proto3 JSON', load: async () => (await import('./protobuf/cli.js')).command },
+  grpc: { summary: 'gRPC over HTTP/2 (gRPC PROTOCOL-HTTP2), protobuf-lite', load: async () => (await import('./grpc/cli.js')).command },
   http: { summary: 'HTTP API (RFC 9110, RFC 9111, RFC 9457)', load: async () => (await import('./http/cli.js')).command },
   sse: { summary: 'Server-Sent Events (WHATWG HTML, "Server-sent events")', load: async () => (await import('./sse/cli.js')).command },
   stdio: { summary: 'JSON-RPC 2.0 over stdin/stdout (NDJSON as MCP, Content-Length as LSP)', load: async () => (await import('./stdio/cli.js')).command },
@@ -67,6 +69,10 @@ function protocolHelp(name: string, cmd: ProtocolCommand): string {
 
 export async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
+  // Output piped into `head` and closed early is not an error of ours.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+  });
   try {
     const [name, verbName, ...rest] = argv;
     if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
