@@ -25,9 +25,11 @@ export interface DiagramOptions {
 
 const INDENT = '   ';
 
-function arrow(label: string, width: number, toServer: boolean): string {
-  let text = ` ${label} `;
-  if (text.length > width - 4) text = text.slice(0, width - 6) + '… ';
+function arrow(label: string, suffix: string, width: number, toServer: boolean): string {
+  // Cut the label, never the size after it.
+  const room = width - 4 - suffix.length - 2;
+  const cut = label.length > room ? label.slice(0, Math.max(0, room - 1)) + '…' : label;
+  const text = ` ${cut}${suffix} `;
   const dashes = width - text.length - 1;
   const left = Math.floor(dashes / 2);
   const right = dashes - left;
@@ -93,10 +95,10 @@ export function renderSequence(events: readonly TraceEvent[], opts: DiagramOptio
       lines.push(INDENT + note(row, width));
       continue;
     }
-    const label = row.size !== undefined && !row.summary.includes(`${row.size} B`) ? `${row.summary} (${row.size} B)` : row.summary;
-    if (row.dir === '->') lines.push(INDENT + arrow(label, width, true));
-    else if (row.dir === '<-') lines.push(INDENT + arrow(label, width, false));
-    else lines.push(INDENT + note(`[${label}]`, width));
+    const suffix = row.size !== undefined && !row.summary.includes(`${row.size} B`) ? ` (${row.size} B)` : '';
+    if (row.dir === '->') lines.push(INDENT + arrow(row.summary, suffix, width, true));
+    else if (row.dir === '<-') lines.push(INDENT + arrow(row.summary, suffix, width, false));
+    else lines.push(INDENT + note(`[${row.summary}${suffix}]`, width));
   }
   lines.push(INDENT + note('', width));
   return lines.join('\n');
