@@ -6,12 +6,14 @@
  * - big-endian integers (network byte order)
  * - ChunkQueue: network chunks in, "the next N bytes" out
  * - Utf8Validator: strict incremental UTF-8 (RFC 3629), fail-fast
+ * - RFC 9110 tokens (tchar, OWS) for header parsers in linear time
  */
 export { BytesError } from './errors.js';
 export { ByteWriter } from './writer.js';
 export { ByteReader } from './reader.js';
 export { ChunkQueue } from './chunks.js';
 export { Utf8Validator, isValidUtf8 } from './utf8.js';
+export { isTchar, isToken, isOws } from './token.js';
 export {
   readU16BE,
   readU32BE,

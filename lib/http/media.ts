@@ -9,6 +9,7 @@
  * invalid — the fastify Content-Type bypasses (CVE-2025-32442 and successors)
  * came from matching a prefix of the header and ignoring the rest.
  */
+import { isOws, isTchar } from '../bytes/index.js';
 
 export interface MediaType {
   /** Lowercase type, e.g. "application". */
@@ -21,19 +22,6 @@ export interface MediaType {
   params: Record<string, string>;
 }
 
-// RFC 9110 §5.6.2: tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
-const TCHAR = new Uint8Array(128);
-for (const c of "!#$%&'*+-.^_`|~") TCHAR[c.charCodeAt(0)] = 1;
-for (let c = 0x30; c <= 0x39; c++) TCHAR[c] = 1;
-for (let c = 0x41; c <= 0x5a; c++) TCHAR[c] = 1;
-for (let c = 0x61; c <= 0x7a; c++) TCHAR[c] = 1;
-
-function isTchar(c: number): boolean {
-  return c < 128 && TCHAR[c] === 1;
-}
-function isOws(c: number): boolean {
-  return c === 0x20 || c === 0x09; // SP / HTAB
-}
 
 /** A cursor over one header value. */
 class Scanner {

@@ -25,6 +25,7 @@
  * CVE-2021-32640).
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { isOws, isTchar, isToken } from '../bytes/index.js';
 
 /** RFC 6455 §1.3: the GUID appended to the key before hashing. */
 export const WEBSOCKET_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
@@ -51,20 +52,8 @@ export function isValidKey(key: string | undefined): key is string {
   return Buffer.from(key, 'base64').length === 16 && Buffer.from(key, 'base64').toString('base64') === key;
 }
 
-// RFC 9110 §5.6.2: tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." /
-//                          "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
-const TCHAR = new Uint8Array(128);
-for (const c of "!#$%&'*+-.^_`|~") TCHAR[c.charCodeAt(0)] = 1;
-for (let c = 48; c <= 57; c++) TCHAR[c] = 1;
-for (let c = 65; c <= 90; c++) TCHAR[c] = 1;
-for (let c = 97; c <= 122; c++) TCHAR[c] = 1;
-
-function isTchar(c: number): boolean {
-  return c < 128 && TCHAR[c] === 1;
-}
-
 function skipOws(s: string, i: number): number {
-  while (i < s.length && (s.charCodeAt(i) === 32 || s.charCodeAt(i) === 9)) i++;
+  while (i < s.length && isOws(s.charCodeAt(i))) i++;
   return i;
 }
 
@@ -73,10 +62,7 @@ function readToken(s: string, i: number): number {
   return i;
 }
 
-/** A token is 1*tchar. */
-export function isToken(s: string): boolean {
-  return s.length > 0 && readToken(s, 0) === s.length;
-}
+export { isToken };
 
 /**
  * RFC 9110 §5.6.1: `#token`, a comma-separated list of tokens with optional

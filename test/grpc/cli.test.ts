@@ -2,34 +2,17 @@
 // says conformance suites start them: node --import tsx lib/cli.ts ...
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { runCli, type CliRun } from '../support/cli.js';
 import * as net from 'node:net';
 import { Channel, GrpcError, Status } from '../../lib/grpc/index.js';
 import { testServiceDefinitions } from '../../lib/grpc/interop/server.js';
 import { healthDefinition, ServingStatus } from '../../lib/grpc/health.js';
 import { startGrpcJsServer } from './grpcjs.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-
-interface Run {
-  child: ChildProcess;
-  stdout: string;
-  stderr: string;
-  exit: Promise<number | null>;
-}
+type Run = CliRun;
 
 function run(args: string[]): Run {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'lib/cli.ts', 'grpc', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  const r: Run = {
-    child,
-    stdout: '',
-    stderr: '',
-    exit: new Promise((resolve) => child.on('exit', (code) => resolve(code))),
-  };
-  child.stdout!.on('data', (c) => (r.stdout += c));
-  child.stderr!.on('data', (c) => (r.stderr += c));
-  return r;
+  return runCli(['grpc', ...args]);
 }
 
 async function listening(r: Run): Promise<string> {

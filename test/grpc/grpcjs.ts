@@ -7,7 +7,12 @@ import { fileURLToPath } from 'node:url';
 import type * as http2 from 'node:http2';
 import { MessageDeframer, type ReceivedMessage } from '../../lib/grpc/frame.js';
 
-const protoRoot = fileURLToPath(new URL('./protos', import.meta.url));
+/**
+ * The interop protos as the project was given them: shared/ beside the
+ * checkout (as CI lays it), their include root. Tests load them from there,
+ * and check that lib/grpc/interop/protos.ts embeds them unchanged.
+ */
+export const protoRoot = fileURLToPath(new URL('../../../shared/interop/grpc/', import.meta.url));
 
 export function loadInterop(): any {
   const def = protoLoader.loadSync(['grpc/testing/test.proto', 'grpc/health/v1/health.proto'], {

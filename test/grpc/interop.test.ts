@@ -4,13 +4,12 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Channel, GrpcError, Status } from '../../lib/grpc/index.js';
 import { createInteropServer } from '../../lib/grpc/interop/server.js';
 import { INTEROP_CASES, runInteropCase, InteropFailure, type InteropCase } from '../../lib/grpc/interop/client.js';
 import { INTEROP_PROTOS } from '../../lib/grpc/interop/protos.js';
 import { HealthService, ServingStatus, healthDefinition } from '../../lib/grpc/health.js';
-import { grpcJsCases, startGrpcJsServer } from './grpcjs.js';
+import { grpcJsCases, protoRoot, startGrpcJsServer } from './grpcjs.js';
 import type { Server } from '../../lib/grpc/server.js';
 
 describe('grpc-js client against the barewire TestService server', () => {
@@ -106,7 +105,7 @@ describe('barewire against barewire', () => {
   });
 
   test('INTEROP.md §grpc: the embedded interop protos are the shared ones, unchanged', () => {
-    const root = fileURLToPath(new URL('./protos/', import.meta.url));
+    const root = protoRoot;
     assert.deepEqual(Object.keys(INTEROP_PROTOS).sort(), ['grpc/health/v1/health.proto', 'grpc/testing/empty.proto', 'grpc/testing/messages.proto', 'grpc/testing/test.proto']);
     for (const [name, src] of Object.entries(INTEROP_PROTOS)) assert.equal(src, readFileSync(root + name, 'utf8'), name);
   });

@@ -1,11 +1,11 @@
 // Services described by .proto files (lib/protobuf) and typed stubs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
 import { Channel, Server, createClient, loadService, serviceFromProto, protobufCodec } from '../../lib/grpc/index.js';
 import { interopRoot } from '../../lib/grpc/interop/protos.js';
+import { protoRoot } from './grpcjs.js';
 
-const protos = fileURLToPath(new URL('./protos', import.meta.url));
+const protos = protoRoot;
 
 test('gRPC PROTOCOL-HTTP2 §Appendix A: a .proto service becomes /package.Service/Method paths with protobuf codecs', async () => {
   const { service, root } = loadService(['grpc/testing/test.proto'], 'grpc.testing.TestService', [protos]);

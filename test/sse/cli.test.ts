@@ -1,31 +1,14 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { runCli, type CliRun } from '../support/cli.js';
 import { get, listen, waitFor } from './net.js';
 import { parseChunks } from './helpers.js';
 import { EventSource as RefEventSource } from 'eventsource';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-
-interface Run {
-  child: ChildProcess;
-  stdout: string;
-  stderr: string;
-  exit: Promise<number | null>;
-}
+type Run = CliRun;
 
 function cli(args: string[]): Run {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'lib/cli.ts', 'sse', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  const run: Run = {
-    child,
-    stdout: '',
-    stderr: '',
-    exit: new Promise((resolve) => child.on('exit', (code) => resolve(code))),
-  };
-  child.stdout!.setEncoding('utf8').on('data', (c: string) => (run.stdout += c));
-  child.stderr!.setEncoding('utf8').on('data', (c: string) => (run.stderr += c));
-  return run;
+  return runCli(['sse', ...args]);
 }
 
 /** Start `sse serve` on a free port; resolves with the printed URL. */

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createTraceRecorder, type TraceEvent } from '../../lib/trace/index.js';
-import { WebSocket, WebSocketServer } from '../../lib/websocket/index.js';
+import { WebSocket, WebSocketServer, type WebSocketConnection } from '../../lib/websocket/index.js';
 import { createItemsApp, createServer, HttpClient } from '../../lib/http/index.js';
 import { EventSource, createEventStream } from '../../lib/sse/index.js';
 import { grpcScenario } from '../../lib/tour/grpc.js';
@@ -30,7 +30,7 @@ test('RFC 6455 §1.2: a WebSocket echo and close traces handshake, frames with o
   const server = http.createServer();
   const srec = createTraceRecorder();
   const wss = new WebSocketServer({ server, tracer: srec.tracer, maxPayload: 1024 });
-  wss.on('connection', (c) => (c.onmessage = (e) => c.send(e.data as string)));
+  wss.on('connection', (c: WebSocketConnection) => (c.onmessage = (e) => c.send(e.data as string)));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/`;
   try {
