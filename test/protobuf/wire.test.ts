@@ -202,6 +202,30 @@ describe('protobuf encoding', () => {
     assert.equal(toHex(O.encode({ z: 3, a: 1, m: 2 })), '080110021803');
   });
 
+  test('protobuf encoding §Message Structure: a message with 100 fields decodes every one (more fields than the decoder has store sites)', () => {
+    // lib/protobuf/decode.ts gives each field its own store site until 64 are
+    // handed out; the fields after that share one line. Both must store right.
+    const kinds = ['int32', 'string', 'double', 'int64', 'bool'] as const;
+    const spec: Record<string, { no: number; type: (typeof kinds)[number] }> = {};
+    for (let i = 1; i <= 100; i++) spec[`f${i}`] = { no: i, type: kinds[i % kinds.length] };
+    const Wide = defineMessage('t.Wide', spec);
+    const value = (i: number, round: number): unknown => {
+      switch (kinds[i % kinds.length]) {
+        case 'int32': return i * 1000 + round;
+        case 'string': return `v${i}-${round}`;
+        case 'double': return i + 0.5 + round;
+        case 'int64': return BigInt(i) * 10_000_000_000n + BigInt(round);
+        default: return true;
+      }
+    };
+    for (const round of [1, 2]) {
+      const init: Record<string, unknown> = {};
+      for (let i = 1; i <= 100; i++) init[`f${i}`] = value(i, round);
+      const back = Wide.decode(Wide.encode(Wide.create(init as never)));
+      assert.deepEqual({ ...back }, init);
+    }
+  });
+
   test('protobuf encoding §Last One Wins: a repeated non-repeated scalar keeps the last value', () => {
     assert.equal(S.decode(hex('0801 0802 0803')).i32, 3);
     assert.equal(S.decode(hex('7201 61 7201 62')).str, 'b');
