@@ -52,7 +52,7 @@ export class ChunkQueue {
    */
   read(n: number): Uint8Array {
     const out = this.peek(n);
-    this.skip(n);
+    this.discard(n);
     return out;
   }
 
@@ -82,8 +82,8 @@ export class ChunkQueue {
   }
 
   /** Drop the first `n` bytes. */
-  skip(n: number): void {
-    if (n > this.length || n < 0) throw new RangeError(`skip(${n}) with ${this.length} bytes buffered`);
+  discard(n: number): void {
+    if (n > this.length || n < 0) throw new RangeError(`discard(${n}) with ${this.length} bytes buffered`);
     this.length -= n;
     while (n > 0) {
       const c = this.chunks[this.head];

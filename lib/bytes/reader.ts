@@ -91,7 +91,8 @@ export class ByteReader {
     return decoder.decode(this.bytes(n));
   }
 
-  skip(n: number): void {
+  /** Move past `n` bytes. */
+  discard(n: number): void {
     this.need(n);
     this.pos += n;
   }

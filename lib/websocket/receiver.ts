@@ -260,7 +260,7 @@ export class Receiver {
     if (this.queue.length < 2) return false;
     const b0 = this.queue.byteAt(0);
     const b1 = this.queue.byteAt(1);
-    this.queue.skip(2);
+    this.queue.discard(2);
     this.fin = (b0 & 0x80) !== 0;
     this.rsv = (b0 >> 4) & 0x7;
     this.opcode = b0 & 0x0f;
@@ -313,7 +313,7 @@ export class Receiver {
   private readLength16(): boolean {
     if (this.queue.length < 2) return false;
     const len = (this.queue.byteAt(0) << 8) | this.queue.byteAt(1);
-    this.queue.skip(2);
+    this.queue.discard(2);
     this.headerLength += 2;
     return this.haveLength(len);
   }
@@ -353,7 +353,7 @@ export class Receiver {
     if (this.queue.length < 4) return false;
     const q = this.queue;
     this.maskKey = ((q.byteAt(0) << 24) | (q.byteAt(1) << 16) | (q.byteAt(2) << 8) | q.byteAt(3)) >>> 0;
-    q.skip(4);
+    q.discard(4);
     this.enterPayload();
     return true;
   }

@@ -36,12 +36,12 @@ test('RFC 6455 §5.2: ChunkQueue reads across chunk boundaries and consumes exac
   assert.equal(q.read(0).length, 0);
 });
 
-test('RFC 6455 §5.2: ChunkQueue refuses to read, peek or skip more than it holds', () => {
+test('RFC 6455 §5.2: ChunkQueue refuses to read, peek or discard more than it holds', () => {
   const q = new ChunkQueue();
   q.push(hex('aabb'));
   assert.throws(() => q.read(3), RangeError);
   assert.throws(() => q.peek(-1), RangeError);
-  assert.throws(() => q.skip(3), RangeError);
+  assert.throws(() => q.discard(3), RangeError);
   assert.throws(() => q.byteAt(2), RangeError);
   assert.throws(() => q.byteAt(-1), RangeError);
   q.clear();
@@ -58,7 +58,7 @@ test('RFC 6455 §5.2: ChunkQueue.indexOf finds a byte across chunks and honours 
   assert.equal(q.indexOf(0x0a, 2), 4);
   assert.equal(q.indexOf(0x0a, 5), -1);
   assert.equal(q.indexOf(0x7a), -1);
-  q.skip(2);
+  q.discard(2);
   assert.equal(q.indexOf(0x0a), 2);
   assert.equal(q.indexOf(0x62), 0);
   assert.equal(q.indexOf(0x64, 1), 3);
@@ -68,7 +68,7 @@ test('RFC 6455 §5.2: ChunkQueue compacts consumed chunks so thousands of tiny p
   const q = new ChunkQueue();
   for (let i = 0; i < 10000; i++) {
     q.push(Uint8Array.of(i & 0xff));
-    if (q.length > 3) q.skip(2);
+    if (q.length > 3) q.discard(2);
   }
   assert.ok(q.chunkCount < 10);
   assert.ok(q.length <= 3);
@@ -91,7 +91,7 @@ test('RFC 6455 §5.2: seeded random pushes and reads agree with one concatenated
           assert.equal(toHex(q.read(n)), toHex(data.subarray(consumed, consumed + n)));
           consumed += n;
         } else if (op === 1) {
-          q.skip(n);
+          q.discard(n);
           consumed += n;
         } else if (op === 2) {
           assert.equal(toHex(q.peek(n)), toHex(data.subarray(consumed, consumed + n)));

@@ -84,8 +84,8 @@ test('RFC 791 §Appendix B: ByteReader never reads past its end and names the of
   assert.throws(() => r.u32be(), (e: unknown) => e instanceof BytesError && e.offset === 1 && e.code === 'TRUNCATED');
   assert.equal(r.u16be(), 0x0203);
   assert.throws(() => r.bytes(2), BytesError);
-  assert.throws(() => r.skip(-1), BytesError);
-  r.skip(1);
+  assert.throws(() => r.discard(-1), BytesError);
+  r.discard(1);
   assert.throws(() => r.u8(), /at byte 4/);
   assert.throws(() => new ByteReader(new Uint8Array(7)).u64be(), BytesError);
   // Strict UTF-8: an overlong form is refused.
