@@ -7,7 +7,7 @@
 import { Root, parseProto } from '../protobuf/index.js';
 import { Channel, Server, createClient, serviceFromProto } from '../grpc/index.js';
 import { createTraceRecorder } from '../trace/index.js';
-import { WireMeter, now, smallPayload, within, type ScenarioResult } from './measure.js';
+import { WireMeter, burstRate, now, smallPayload, timeEach, within, type ScenarioResult } from './measure.js';
 
 const PROTO = `
 syntax = "proto3";
@@ -41,18 +41,11 @@ export async function grpcScenario(messages: number): Promise<ScenarioResult> {
     await within(client.Echo({ text: 'hello' }), 5000, 'the first call');
     const setupMs = now() - t0;
 
-    const latencyMs: number[] = [];
     const before = meter.total();
-    for (let i = 0; i < messages; i++) {
-      const t = now();
-      await within(client.Echo({ text: smallPayload(i) }), 5000, 'a call');
-      latencyMs.push(now() - t);
-    }
+    const latencyMs = await timeEach(messages, (i) => client.Echo({ text: smallPayload(i) }), 'a call');
     const bytesPerMessage = (meter.total() - before) / (2 * messages);
 
-    const tb = now();
-    await within(Promise.all(Array.from({ length: messages }, (_, i) => client.Echo({ text: smallPayload(i) }))), 10000, 'the burst');
-    const burstPerSecond = messages / ((now() - tb) / 1000);
+    const burstPerSecond = await burstRate(messages, () => Promise.all(Array.from({ length: messages }, (_, i) => client.Echo({ text: smallPayload(i) }))));
 
     let streamed = 0;
     for await (const _ of client.Stream({ n: Math.min(messages, 10) })) streamed++;

@@ -6,7 +6,7 @@
 import http from 'node:http';
 import { createItemsApp, createServer, HttpClient } from '../http/index.js';
 import { createTraceRecorder } from '../trace/index.js';
-import { WireMeter, now, within, type ScenarioResult } from './measure.js';
+import { WireMeter, burstRate, now, timeEach, within, type ScenarioResult } from './measure.js';
 
 export async function httpScenario(messages: number): Promise<ScenarioResult> {
   const server = createServer(createItemsApp());
@@ -22,18 +22,11 @@ export async function httpScenario(messages: number): Promise<ScenarioResult> {
     const setupMs = now() - t0;
     const id = (created.body as { id: string }).id;
 
-    const latencyMs: number[] = [];
     const before = meter.total();
-    for (let i = 0; i < messages; i++) {
-      const t = now();
-      await within(client.request('GET', `/items/${id}`), 5000, 'a GET');
-      latencyMs.push(now() - t);
-    }
+    const latencyMs = await timeEach(messages, () => client.request('GET', `/items/${id}`), 'a GET');
     const bytesPerMessage = (meter.total() - before) / (2 * messages);
 
-    const tb = now();
-    await within(Promise.all(Array.from({ length: messages }, () => client.request('GET', `/items/${id}`))), 10000, 'the burst');
-    const burstPerSecond = messages / ((now() - tb) / 1000);
+    const burstPerSecond = await burstRate(messages, () => Promise.all(Array.from({ length: messages }, () => client.request('GET', `/items/${id}`))));
 
     return {
       protocol: 'http',

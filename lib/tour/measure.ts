@@ -44,31 +44,30 @@ export class WireMeter {
     return this;
   }
 
-  add(socket: Socket): void {
-    this.sockets.add(socket);
-  }
-
   /** Total bytes both ways so far on every connection seen. */
   total(): number {
     let n = 0;
     for (const s of this.sockets) n += (s.bytesRead ?? 0) + (s.bytesWritten ?? 0);
     return n;
   }
+}
 
-  /** Forget the base of a previous mark. */
-  mark(): number {
-    return this.total();
+/** The stream: `one(i)` for i = 0..n-1, one after another; the latency of each, ms. */
+export async function timeEach(n: number, one: (i: number) => Promise<unknown>, what: string): Promise<number[]> {
+  const latencyMs: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = now();
+    await within(one(i), 5000, what);
+    latencyMs.push(now() - t);
   }
+  return latencyMs;
 }
 
-/** Turn events recorded on the server into the client's point of view. */
-export function fromServerSide(events: readonly TraceEvent[]): TraceEvent[] {
-  return events.map((e) => ({ ...e, dir: e.dir === '->' ? '<-' : e.dir === '<-' ? '->' : e.dir }));
-}
-
-/** Resolve after `ms` (the tour's only waits are bounded). */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+/** The burst: `n` messages that `all()` sends back to back and resolves once all are through; per second. */
+export async function burstRate(n: number, all: () => Promise<unknown>): Promise<number> {
+  const t = now();
+  await within(all(), 10000, 'the burst');
+  return n / ((now() - t) / 1000);
 }
 
 /** Reject when `p` takes longer than `ms`, naming what was awaited. */

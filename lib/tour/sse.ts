@@ -8,7 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EventSource, createEventStream, type SseStream } from '../sse/index.js';
 import { createTraceRecorder } from '../trace/index.js';
-import { WireMeter, now, smallPayload, within, type ScenarioResult } from './measure.js';
+import { WireMeter, burstRate, now, smallPayload, timeEach, within, type ScenarioResult } from './measure.js';
 
 export async function sseScenario(messages: number): Promise<ScenarioResult> {
   let stream: SseStream | null = null;
@@ -46,33 +46,30 @@ export async function sseScenario(messages: number): Promise<ScenarioResult> {
     const nextTick = () => new Promise<void>((resolve) => (onTick = resolve));
 
     // The equivalent of one request/response: the first event.
-    let got = nextTick();
+    const got = nextTick();
     send();
     await within(got, 5000, 'the first event');
 
     // The stream: one event at a time, one-way latency.
-    const latencyMs: number[] = [];
     const before = meter.total();
-    for (let i = 0; i < messages; i++) {
-      got = nextTick();
-      const t = now();
+    const latencyMs = await timeEach(messages, () => {
+      const arrived = nextTick();
       send();
-      await within(got, 5000, 'an event');
-      latencyMs.push(now() - t);
-    }
+      return arrived;
+    }, 'an event');
     const bytesPerMessage = (meter.total() - before) / messages;
 
     // The burst: N events back to back.
-    const tb = now();
-    let count = 0;
-    const all = new Promise<void>((resolve) => {
-      onTick = () => {
-        if (++count === messages) resolve();
-      };
+    const burstPerSecond = await burstRate(messages, () => {
+      let count = 0;
+      const all = new Promise<void>((resolve) => {
+        onTick = () => {
+          if (++count === messages) resolve();
+        };
+      });
+      for (let i = 0; i < messages; i++) send();
+      return all;
     });
-    for (let i = 0; i < messages; i++) send();
-    await within(all, 10000, 'the burst');
-    const burstPerSecond = messages / ((now() - tb) / 1000);
 
     es.close();
     return {

@@ -7,14 +7,14 @@
 import { fileURLToPath } from 'node:url';
 import { spawnPeer } from '../stdio/index.js';
 import { createTraceRecorder } from '../trace/index.js';
-import { now, smallPayload, within, type ScenarioResult } from './measure.js';
+import { burstRate, now, smallPayload, timeEach, within, type ScenarioResult } from './measure.js';
 
 /** How to start barewire's own CLI in a child: through tsx in a checkout, plain node when built. */
 export function cliCommand(...args: string[]): { command: string; args: string[]; cwd: string } {
   const self = fileURLToPath(import.meta.url);
   const fromSource = self.endsWith('.ts');
   const cli = fileURLToPath(new URL(fromSource ? '../cli.ts' : '../cli.js', import.meta.url));
-  const root = fileURLToPath(new URL(fromSource ? '../..' : '../..', import.meta.url));
+  const root = fileURLToPath(new URL('../..', import.meta.url));
   return { command: process.execPath, args: [...(fromSource ? ['--import', 'tsx'] : []), cli, ...args], cwd: root };
 }
 
@@ -28,22 +28,15 @@ export async function stdioScenario(messages: number): Promise<ScenarioResult> {
     await within(child.request('echo', ['hello']), 20000, 'the first answer from the child');
     const setupMs = now() - t0;
 
-    const latencyMs: number[] = [];
     const from = rec.events.length;
-    for (let i = 0; i < messages; i++) {
-      const t = now();
-      await within(child.request('echo', [smallPayload(i)]), 5000, 'an answer');
-      latencyMs.push(now() - t);
-    }
+    const latencyMs = await timeEach(messages, (i) => child.request('echo', [smallPayload(i)]), 'an answer');
     // The pipes have no socket counters: the framing reports each message's
     // exact size on the wire (JSON text and its newline).
     let bytes = 0;
     for (const e of rec.events.slice(from)) if (e.kind === 'message' && e.size !== undefined) bytes += e.size;
     const bytesPerMessage = bytes / (2 * messages);
 
-    const tb = now();
-    await within(Promise.all(Array.from({ length: messages }, (_, i) => child.request('echo', [smallPayload(i)]))), 10000, 'the burst');
-    const burstPerSecond = messages / ((now() - tb) / 1000);
+    const burstPerSecond = await burstRate(messages, () => Promise.all(Array.from({ length: messages }, (_, i) => child.request('echo', [smallPayload(i)]))));
 
     await within(child.shutdown(), 10000, 'the child to exit');
     return {

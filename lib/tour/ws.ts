@@ -6,7 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer, type WebSocketConnection } from '../websocket/index.js';
 import { createTraceRecorder } from '../trace/index.js';
-import { WireMeter, now, smallPayload, within, type ScenarioResult } from './measure.js';
+import { WireMeter, burstRate, now, smallPayload, timeEach, within, type ScenarioResult } from './measure.js';
 
 function nextMessage(ws: WebSocket): Promise<unknown> {
   return new Promise((resolve) => ws.addEventListener('message', (e) => resolve((e as MessageEvent).data), { once: true }));
@@ -36,20 +36,16 @@ export async function wsScenario(messages: number): Promise<ScenarioResult> {
     await within(nextMessage(ws), 5000, 'the first echo');
 
     // The stream: N small messages, each echoed.
-    const latencyMs: number[] = [];
     const before = meter.total();
-    for (let i = 0; i < messages; i++) {
-      const t = now();
+    const latencyMs = await timeEach(messages, (i) => {
       const reply = nextMessage(ws);
       ws.send(smallPayload(i));
-      await within(reply, 5000, 'an echo');
-      latencyMs.push(now() - t);
-    }
+      return reply;
+    }, 'an echo');
     const bytesPerMessage = (meter.total() - before) / (2 * messages);
 
     // The burst: N messages back to back, until all echoes are in.
-    const tb = now();
-    await within(new Promise<void>((resolve) => {
+    const burstPerSecond = await burstRate(messages, () => new Promise<void>((resolve) => {
       let got = 0;
       const onMessage = () => {
         if (++got === messages) {
@@ -59,8 +55,7 @@ export async function wsScenario(messages: number): Promise<ScenarioResult> {
       };
       ws.addEventListener('message', onMessage);
       for (let i = 0; i < messages; i++) ws.send(smallPayload(i));
-    }), 10000, 'the burst');
-    const burstPerSecond = messages / ((now() - tb) / 1000);
+    }));
 
     await within(new Promise((resolve) => {
       ws.onclose = resolve;

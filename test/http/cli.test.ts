@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { request } from './helpers.js';
+import { waitFor } from '../support/wait.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -19,13 +20,6 @@ function collect(child: ChildProcess): { out: () => string; err: () => string; e
   return { out: () => out, err: () => err, exit };
 }
 
-async function waitFor(pred: () => boolean, ms = 20_000): Promise<void> {
-  const t0 = Date.now();
-  while (!pred()) {
-    if (Date.now() - t0 > ms) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('cli', () => {
   test('INTEROP.md §http serve: prints "listening on http://HOST:PORT", serves /items, exits 0 on SIGTERM', async () => {

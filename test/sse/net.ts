@@ -26,14 +26,7 @@ export async function listen(handler: http.RequestListener): Promise<TestServer>
   };
 }
 
-/** Resolve when `check()` is true, polling; reject after `ms`. */
-export async function waitFor(check: () => boolean, ms = 10_000, what = 'condition'): Promise<void> {
-  const t0 = Date.now();
-  while (!check()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+export { waitFor } from '../support/wait.js';
 
 /** A GET whose body text accumulates in `text` as it arrives. */
 export interface LiveResponse {

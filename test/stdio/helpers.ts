@@ -84,11 +84,4 @@ export function runCli(args: string[], input?: string | Buffer, opts: { timeoutM
   });
 }
 
-/** Wait for `pred` to become true (polling), or fail after `ms`. */
-export async function until(pred: () => boolean, ms = 10000, what = 'condition'): Promise<void> {
-  const t0 = Date.now();
-  while (!pred()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+export { waitFor as until } from '../support/wait.js';
